@@ -20,6 +20,7 @@ from ._reasons import (
 )
 from .detect._neighbors import explained_with_rows
 from .sequences import Sequences
+from .utils._unique import distinct
 
 __all__ = ["explain_entities"]
 
@@ -171,7 +172,7 @@ def _group_reasons(pipeline, keys, of_log=None) -> np.ndarray | None:
     if of_log is not None:
         pos = np.where(np.asarray(of_log, dtype=bool), pos, -1)
     gids = np.where(pos >= 0, labels[np.maximum(pos, 0)], -1) if len(pos) else pos
-    sentences = {int(g): finder._sentence(int(g)) for g in np.unique(gids[gids >= 0])}
+    sentences = {int(g): finder._sentence(int(g)) for g in distinct(gids[gids >= 0])}
     return np.array([sentences.get(int(g), "") for g in gids], dtype=object)
 
 

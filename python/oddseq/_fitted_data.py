@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .utils._stacklevel import user_stacklevel
+from .utils._unique import distinct
 
 __all__ = [
     "alarm_summary",
@@ -540,7 +541,7 @@ def kept_fingerprints(hashes: np.ndarray) -> dict:
     keeps about :data:`FINGERPRINTS` (all, where there are no more)."""
     share = min(1.0, FINGERPRINTS / max(len(hashes), 1))
     kept = hashes if share >= 1.0 else hashes[hashes < _fingerprint_bar(share)]
-    return {"hashes": np.unique(kept), "share": share}
+    return {"hashes": distinct(kept), "share": share}
 
 
 def fingerprints_found(fitted: dict, hashes: np.ndarray) -> tuple[int, int] | None:

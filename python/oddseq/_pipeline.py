@@ -104,6 +104,7 @@ from .utils._stacklevel import user_stacklevel
 from .utils._stats import robust_spread
 from .utils._text import shorten
 from .utils._time import parse_times
+from .utils._unique import distinct
 from .utils._validation import resolve_threads, too_few_to_fit
 
 __all__ = ["METHODS", "AnomalyPipeline", "detect_anomalies", "rank_sequences"]
@@ -4034,7 +4035,7 @@ class AnomalyPipeline(SaveMixin):
         """(labels of the items these sequences use that have no known category, labels
         of every item they use; oddseq.dask unites them over its partitions)."""
         items, has_item, _, item_category = events or self._item_events(seqs)
-        used = np.unique(items[has_item])
+        used = distinct(items[has_item])
         labels = pd.Index(seqs.item_labels)
         return labels[used[item_category[used] < 0]], labels[used]
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .encode._behaviour import _FUNNEL_NAMES, funnel_name_key
 from .utils._text import shorten, text_array
+from .utils._unique import distinct
 
 __all__ = [
     "ALERT_FEATURES",
@@ -2016,7 +2017,7 @@ def largest_value_events(seqs, rows) -> np.ndarray | None:
     cuts = np.searchsorted(
         ends, np.arange(_LARGEST_PART, int(ends[-1]) if ends.size else 0, _LARGEST_PART)
     )
-    bounds = np.unique(np.r_[0, cuts + 1, rows.size].clip(0, rows.size))
+    bounds = distinct(np.r_[0, cuts + 1, rows.size].clip(0, rows.size))
     codes = np.concatenate(
         [np.full(0, -1, dtype=np.int64)]
         + [
@@ -2406,7 +2407,7 @@ def _alike_rows(explained, rows) -> np.ndarray:
     apart = np.asarray(explained["deviation"], dtype=np.float64) != 0
     rows = np.asarray(rows)
     if rows.dtype.kind not in "iu" or rows.min() < 0:
-        return np.setdiff1d(np.unique(rows), rows[apart])
+        return np.setdiff1d(distinct(rows), rows[apart])
     # Row positions: marks over 0..max in place of setdiff1d's hashing and sorting (3 s of
     # the reasons' 15 at a million entities of four features each).
     alike = np.zeros(int(rows.max()) + 1, dtype=bool)
@@ -2486,7 +2487,7 @@ def _sorted_in_rows(keys, rows) -> np.ndarray:
     order = np.arange(n)
     if not out_of_order.any():
         return order
-    bad = np.unique(rows[1:][out_of_order])
+    bad = distinct(rows[1:][out_of_order])
     at = np.flatnonzero(np.isin(rows, bad))
     order[at] = at[np.lexsort((*(np.asarray(k)[at] for k in keys), rows[at]))]
     return order

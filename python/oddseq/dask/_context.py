@@ -25,6 +25,7 @@ from .._pipeline import _timed_for_groups
 from ..encode._context import _text_ranks, _times_ns, brief_pairs, tables_from_pairs
 from ..sequences._sequences import _blank_labels, without_blank_ids
 from ..utils._time import parse_times
+from ..utils._unique import distinct
 
 
 def _partition_pairs(frame, entity, column, time, reading, event=None):
@@ -156,7 +157,7 @@ def _brief_entity_types(ddf, entity, columns, time, event, reading, ids, pairs) 
     for column in columns:
         pair_entity, pair_value, _, first, last, _ = pairs[column]
         brief = brief_pairs(pair_entity, pair_value, first, last, len(ids))
-        wanted[column] = ids[np.unique(pair_entity[brief])]
+        wanted[column] = ids[distinct(pair_entity[brief])]
         # (the ids once in the graph, not once per partition's task)
         held = dask.delayed(wanted[column], pure=True)
         part = ddf.map_partitions(_of_entities, entity, held, meta=ddf._meta)

@@ -171,6 +171,7 @@ from ..utils._time import (
     refuse_two_units_of_parts,
     unit_facts,
 )
+from ..utils._unique import distinct
 from ..utils._validation import check_random_state, resolve_threads, too_few_to_fit
 from . import _ecod, _neighbors
 from ._context import context_features
@@ -1034,7 +1035,7 @@ def _outside(state, window, most: int):
         return None
     times, offsets, ids = state["timed"]
     outside = (times < window[0]) | (times > window[1])
-    owners = np.unique(np.searchsorted(offsets, np.flatnonzero(outside), "right")) - 1
+    owners = distinct(np.searchsorted(offsets, np.flatnonzero(outside), "right")) - 1
     inside = times[~outside]
     return (
         int(outside.sum()),
@@ -2212,7 +2213,7 @@ def _near_tie_rows(state, repeated, keys, threads):
     hit = np.flatnonzero(repeated[at] == hashes) if repeated.size else np.empty(0, np.int64)
     rows = np.ascontiguousarray(X[hit])
     exact = _core.kmeans_row_hashes(rows, keys, threads, rounded=False)
-    return np.unique(_row_keys(rows, hashes[hit], exact)), X.dtype.str
+    return distinct(_row_keys(rows, hashes[hit], exact)), X.dtype.str
 
 
 def _near_tie_numbered(state, found, numbers, keys, threads):
@@ -2258,7 +2259,7 @@ def _numbered_near_ties(rows, keys, threads, repeated=None, shared=None) -> None
     if shared is None:
         shared = _shared(repeated)
     parts = _compute([_delayed(_near_tie_rows)(s, shared, keys, threads) for s in rows.states])
-    found = np.unique(np.concatenate([f for f, _ in parts]))
+    found = distinct(np.concatenate([f for f, _ in parts]))
     dtype = np.dtype(parts[0][1])
     # Numbered as C++ numbers them: by rounded hash, exact hash, then the values (rows of
     # both hashes equal, a symmetry of the table, are ordered by value, not by bytes).
@@ -3243,7 +3244,7 @@ def _fit_iforest(rows, det, d: int, threads: int):
     tree_rows, column_keys, kept, tied = _iforest_tree_rows(
         rows, seed, n_estimators, samples, threads
     )
-    drawn = np.unique(tree_rows)
+    drawn = distinct(tree_rows)
     x = rows.gather(drawn)
     trees = _core.iforest_fit(
         x,
@@ -3852,7 +3853,7 @@ def _with_short(members, short, firsts, summaries):
         keys, starts = keys.get_level_values(0), [f[0] for f in starts]
     at = np.maximum(np.searchsorted(pd.Index(starts), keys, side="right") - 1, 0)
     pieces = list(members)
-    for p in np.unique(at):
+    for p in distinct(at):
         rows = short.iloc[np.flatnonzero(at == p)]
         piece = pieces[p]
         if piece is None:

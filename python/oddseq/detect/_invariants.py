@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..encode._base import _check_sequences
 from ..utils._params import Integer, Real
 from ..utils._text import shorten, text_array
+from ..utils._unique import distinct
 from ..utils._validation import check_positive_int
 from ._base import BaseDetector
 
@@ -641,13 +642,13 @@ def _group_spaces(types: np.ndarray, coefs: np.ndarray, groups: np.ndarray):
     its rank modulo them). A one-type relation on a type of its own is left out (it
     weighs its own weight when broken)."""
     multi = (types >= 0).sum(axis=1) > 1
-    space = np.unique(types[multi][types[multi] >= 0])
+    space = distinct(types[multi][types[multi] >= 0])
     if space.size == 0:
         return []
     touches = multi | np.isin(types[:, 0], space)
     basis = np.zeros((0, space.size))
     out = []
-    for g in np.unique(groups[touches]):
+    for g in distinct(groups[touches]):
         cols = np.flatnonzero(touches & (groups == g))
         vectors = np.array(
             [_vector(types[j][types[j] >= 0], coefs[j][types[j] >= 0], space) for j in cols]

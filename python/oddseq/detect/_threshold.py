@@ -80,6 +80,7 @@ from .. import _core
 from ..exceptions import DataWarning
 from ..utils._stacklevel import user_stacklevel
 from ..utils._stats import robust_spread
+from ..utils._unique import distinct
 from ..utils._validation import check_positive_int
 
 __all__ = [
@@ -1034,7 +1035,7 @@ def _gpd_likelihood(excess: np.ndarray, upper: float | None = None):
     data = excess
     if upper is not None:  # right-censored at upper: the count beyond it, not the values
         data = excess[excess <= upper]
-    if np.unique(data).size < _MIN_EXCEEDANCES:
+    if distinct(data).size < _MIN_EXCEEDANCES:
         return None
     from scipy import stats
 

@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from ..utils._params import Boolean, Check, Integer, Real, Threads
 from ..utils._time import duration_ns
+from ..utils._unique import distinct
 from ..utils._validation import resolve_threads
 from ._base import SequenceEncoder, _check_timed_sequences
 from ._behaviour import _fitted_time_zone, _local_time, _timed_view, _utc_offset_table
@@ -217,13 +218,13 @@ def _share_off_hours(seqs, time_zone, population) -> np.ndarray:
     # the distinct (sequence, day, hour) triples, then each sequence's days with an event
     # within an hour of each clock hour
     day = day - day.min()
-    cells = np.unique((entity * (day.max() + 1) + day) * 24 + hour)
+    cells = distinct((entity * (day.max() + 1) + day) * 24 + hour)
     ent_day, cell_hour = cells // 24, cells % 24
     near = np.zeros((n, 24))
     for shift in (-1, 0, 1):
-        pairs = np.unique(ent_day * 24 + (cell_hour + shift) % 24)
+        pairs = distinct(ent_day * 24 + (cell_hour + shift) % 24)
         np.add.at(near, ((pairs // 24) // (day.max() + 1), pairs % 24), 1.0)
-    active_days = np.bincount(np.unique(ent_day) // (day.max() + 1), minlength=n)
+    active_days = np.bincount(distinct(ent_day) // (day.max() + 1), minlength=n)
     seldom = near <= _SELDOM_DAYS * active_days[:, None]
     counted = seldom[entity, hour] & (population[hour] < _QUIET_SHARE)
     lengths = np.diff(np.asarray(seqs.offsets, dtype=np.int64))

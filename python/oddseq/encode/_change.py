@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from ..utils._params import Boolean, Check, Threads
 from ..utils._time import duration_ns
+from ..utils._unique import distinct
 from ..utils._validation import resolve_threads
 from ._base import SequenceEncoder, _check_timed_sequences
 from ._behaviour import _fitted_time_zone, _local_time
@@ -372,7 +373,7 @@ def _type_users(seqs) -> dict:
     """Event label -> how many sequences use it at least once."""
     n, k = len(seqs.offsets) - 1, len(seqs.event_labels)
     lengths = np.diff(np.asarray(seqs.offsets, dtype=np.int64))
-    pairs = np.unique(np.repeat(np.arange(n, dtype=np.int64), lengths) * k + seqs.events)
+    pairs = distinct(np.repeat(np.arange(n, dtype=np.int64), lengths) * k + seqs.events)
     users = np.bincount(pairs % k, minlength=k)
     return {label: int(c) for label, c in zip(seqs.event_labels, users)}
 
@@ -389,7 +390,7 @@ def _new_types(seqs, rows):
     in_window = np.arange(offsets[-1]) - offsets[entity] >= (lengths - recent)[entity]
     in_window &= (rows[:, _EARLIER] > 0)[entity]
     pair = entity * k + np.asarray(seqs.events, dtype=np.int64)
-    before = np.unique(pair[~in_window])
-    now = np.unique(pair[in_window])
+    before = distinct(pair[~in_window])
+    now = distinct(pair[in_window])
     new = now[~np.isin(now, before, assume_unique=True)]
     return new // k, new % k

@@ -54,6 +54,7 @@ import pandas as pd
 
 from ..utils._text import shorten
 from ..utils._time import parse_times
+from ..utils._unique import distinct
 
 __all__ = ["context_features"]
 
@@ -305,9 +306,9 @@ def _joint_sharing(parts) -> list:
     ).astype(np.int64)
     values = np.concatenate([codes[v] for codes, (_, _, _, v) in zip(value_codes, parts)])
     n_values = max(n_values, 1)
-    pairs = np.unique(entities * n_values + values)
+    pairs = distinct(entities * n_values + values)
     sharers = np.bincount(pairs % n_values, minlength=n_values)
-    holders = np.unique(pairs // n_values).size
+    holders = distinct(pairs // n_values).size
     bar = public_bar(holders)
     if _public_column(np.count_nonzero(sharers), holders):
         bar = 0.0  # (every value public: :func:`_public_column`)

@@ -16,6 +16,7 @@ from ..sequences import Sequences
 from ..utils._params import Check, Integer, Options, Threads
 from ..utils._stacklevel import user_stacklevel
 from ..utils._time import duration_ns, times_to_ns
+from ..utils._unique import distinct
 from ..utils._validation import check_random_state, resolve_threads
 from ._base import SequenceEncoder, _check_sequences, _check_timed_sequences
 from ._behaviour import _vocabulary_codes
@@ -249,14 +250,14 @@ class MinHashEncoder(SequenceEncoder):
             sizes = np.diff(np.r_[starts, n])
             for at, size in zip(starts[sizes > max_group], sizes[sizes > max_group]):
                 skipped.append(order[at : at + size])
-            for size in np.unique(sizes[(sizes > 1) & (sizes <= max_group)]):
+            for size in distinct(sizes[(sizes > 1) & (sizes <= max_group)]):
                 members = order[starts[sizes == size][:, None] + np.arange(size)]
                 first, second = np.triu_indices(size, 1)
                 blocks.append(
                     np.column_stack([members[:, first].ravel(), members[:, second].ravel()])
                 )
         if blocks:
-            flat = np.unique(np.concatenate([b[:, 0] * n + b[:, 1] for b in blocks]))
+            flat = distinct(np.concatenate([b[:, 0] * n + b[:, 1] for b in blocks]))
             pairs = np.column_stack([flat // n, flat % n]).astype(np.int64)
             similarity = (signatures[pairs[:, 0]] == signatures[pairs[:, 1]]).mean(axis=1)
             keep = similarity >= threshold

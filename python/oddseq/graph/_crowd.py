@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..utils._unique import distinct
 from . import _teams
 from ._graph import key_index
 
@@ -100,7 +101,7 @@ def _object_acts(det, rows, cols, units, places):
     and in the block's windows, the object of each (its place among the block's), the
     entity of each), and the block's objects."""
     ev = det._events
-    objects = np.unique(units[cols])
+    objects = distinct(units[cols])
     start, end = _teams._intervals(det, places[cols])
     order, sorted_keys = key_index(ev)
     objects = objects.astype(sorted_keys.dtype)  # (searched in the keys' own dtype, no copy)

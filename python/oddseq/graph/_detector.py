@@ -20,6 +20,7 @@ from ..exceptions import DataWarning
 from ..utils._params import Real
 from ..utils._stacklevel import user_stacklevel
 from ..utils._time import duration_ns
+from ..utils._unique import distinct
 from ..utils._validation import resolve_threads
 from . import _crowd, _synchrony, _teams
 from ._graph import events_for_graph, object_acts
@@ -316,7 +317,7 @@ def _member_parts(graph, rows, cols, weight, units=None, places=None):
         slot[order] = np.cumsum(start) - 1
         n_slots = int(start.sum())
     # members x acts, each pair once; the members two acts share
-    pair = np.unique(edge_rows * np.int64(n_slots) + slot[edge_cols])
+    pair = distinct(edge_rows * np.int64(n_slots) + slot[edge_cols])
     held = coo_matrix(
         (np.ones(pair.size), (pair // n_slots, pair % n_slots)), shape=(m, n_slots)
     ).tocsr()
@@ -330,7 +331,7 @@ def _member_parts(graph, rows, cols, weight, units=None, places=None):
     _, act_label = connected_components(acts, directed=False)
     touched = np.zeros(n_slots, dtype=bool)
     touched[slot[edge_cols]] = True
-    parts_of = np.unique(act_label[touched])
+    parts_of = distinct(act_label[touched])
     if parts_of.size <= 1:
         return []
     col_label = act_label[slot]
@@ -340,7 +341,7 @@ def _member_parts(graph, rows, cols, weight, units=None, places=None):
     for part in parts_of:
         c = np.flatnonzero((col_label == part) & touched[slot])
         mine = edge_label == part
-        r = np.unique(edge_rows[mine])
+        r = distinct(edge_rows[mine])
         density = float(edge_weight[mine].sum()) / (r.size + c.size)
         parts.append((cols[c], density))
     parts.sort(key=lambda p: -p[0].size)
@@ -352,7 +353,7 @@ def _windows_apart(places: np.ndarray) -> int:
     window between them (a column's place is 2 * bin in the first grid and 2 * bin - 1 in
     the second; two first-grid windows back to back, places 2b and 2b + 2, are one
     sitting: a round across the hour)."""
-    places = np.unique(places)
+    places = distinct(places)
     return int(places.size > 0) + int(np.count_nonzero(np.diff(places) > 2))
 
 
@@ -389,18 +390,18 @@ def _grown_block(graph, members, cols, weight, units, places, companions):
     each judged."""
     positions = _ranges(graph.offsets, members)
     edge_cols = graph.cols[positions]
-    block_places = np.unique(places[cols])
-    near = np.unique(np.concatenate([block_places - 1, block_places, block_places + 1]))
+    block_places = distinct(places[cols])
+    near = distinct(np.concatenate([block_places - 1, block_places, block_places + 1]))
     edge_cols = edge_cols[(weight[edge_cols] > 0) & np.isin(places[edge_cols], near)]
     col, n_members = np.unique(edge_cols, return_counts=True)
     col_size = np.diff(graph.col_offsets)[col]
     col = col[(n_members >= 2) & (2 * n_members >= col_size)]
-    block_objects = np.unique(units[cols])
+    block_objects = distinct(units[cols])
     others = np.setdiff1d(units[col], block_objects)
     if others.size:
         col = col[~np.isin(units[col], others[companions(block_objects, others)])]
     grown = np.union1d(col, cols)
-    return None if grown.size == np.unique(cols).size else grown
+    return None if grown.size == distinct(cols).size else grown
 
 
 def _block_density(graph, rows, cols, weight) -> float:
@@ -450,11 +451,11 @@ def _market(ev, acts, members, block_windows, events_in, n_bins: int, t0: int, w
     # window where no member acts on it.
     n_obj = np.int64(int(obj.max()) + 1 if obj.size else 1)
     cell = window * n_obj + obj
-    own = ~is_member & ~np.isin(cell, np.unique(cell[is_member]))
-    keep = ~is_member & np.isin(row, np.unique(row[own]))
-    keys = np.unique(row[keep] * n_win_key + window[keep])
+    own = ~is_member & ~np.isin(cell, distinct(cell[is_member]))
+    keep = ~is_member & np.isin(row, distinct(row[own]))
+    keys = distinct(row[keep] * n_win_key + window[keep])
     market_rows, n_windows = np.unique(keys // n_win_key, return_counts=True)
-    if market_rows.size < max(5, (np.unique(members).size + 1) // 2):
+    if market_rows.size < max(5, (distinct(members).size + 1) // 2):
         return none, none, none, n_win_key
     # In the block's windows: the market's acts on the block's objects against all its
     # acts there (distinct (entity, window, object) each; with several object columns
@@ -1705,7 +1706,7 @@ class GroupDetector(BaseEstimator):
         row, window, index = object_acts(self._events, every, t0, window_ns)
         grid = places & 1
         bins = (places + grid) // 2
-        block_windows = np.unique(np.concatenate([bins, (bins - 1)[grid == 1]]))
+        block_windows = distinct(np.concatenate([bins, (bins - 1)[grid == 1]]))
         away = ~np.isin(row, members) & ~np.isin(window, block_windows)
         row, window, index = row[away], window[away], index[away]
         visit = np.unique(
@@ -1774,7 +1775,7 @@ class GroupDetector(BaseEstimator):
             slot = np.empty(cols.size, dtype=np.int64)
             slot[order] = np.cumsum(start) - 1
             n_slots = int(start.sum())
-            pairs = np.unique(edge_row[inside] * n_slots + slot[edge_col])
+            pairs = distinct(edge_row[inside] * n_slots + slot[edge_col])
             members = np.bincount(pairs % n_slots, minlength=n_slots)
             shared = members >= 2
             if shared.all() or not shared.any():
@@ -1827,7 +1828,7 @@ class GroupDetector(BaseEstimator):
         at = np.minimum(at, cols.size - 1)
         inside = cols[sorter[at]] == graph.cols[positions]
         edge_slot = slot[sorter[at[inside]]]
-        pairs = np.unique(edge_row[inside] * n_slots + edge_slot)
+        pairs = distinct(edge_row[inside] * n_slots + edge_slot)
         members = np.bincount(pairs % n_slots, minlength=n_slots)
         audience = np.zeros(n_slots)
         np.maximum.at(audience, slot, col_degree[cols].astype(np.float64))
@@ -1837,7 +1838,7 @@ class GroupDetector(BaseEstimator):
         for s in np.lexsort((np.arange(n_slots), share)):
             trial = removed.copy()
             trial[s] = True
-            if np.unique(slot_unit[~trial]).size < 2:
+            if distinct(slot_unit[~trial]).size < 2:
                 continue
             result = judged_block(block_rows, cols[~trial[slot]])
             if result[5]["significance"] <= best[5]["significance"]:
@@ -1954,7 +1955,7 @@ class GroupDetector(BaseEstimator):
         acts = object_acts(ev, objects, t0, window_ns)
         # The first-grid windows of the block's columns (a second-grid window b spans
         # first-grid windows b - 1 and b).
-        block_windows = np.unique(np.concatenate([col_bin, (col_bin - 1)[col_grid == 1]]))
+        block_windows = distinct(np.concatenate([col_bin, (col_bin - 1)[col_grid == 1]]))
         market_keys, market_rows, market_windows, n_win_key = (
             _market(
                 ev,
@@ -1981,7 +1982,7 @@ class GroupDetector(BaseEstimator):
             wanted[col_bin[mine]] = True
             # The events of those windows: a second-grid window b lies in first-grid
             # windows b - 1 and b.
-            first = np.unique(col_bin[mine] - np.arange(g + 1)[:, None])
+            first = distinct(col_bin[mine] - np.arange(g + 1)[:, None])
             event, row = self._events_in(first[first >= 0])
             event_bin = (ev.times[event] - t0 + g * half) // window_ns
             inside = wanted[event_bin]
@@ -2014,7 +2015,7 @@ class GroupDetector(BaseEstimator):
             at = np.minimum(np.searchsorted(c_sorted, slot_key), c_sorted.size - 1)
             hit = c_sorted[at] == slot_key
             on_obj = np.bincount(order[at[hit]], minlength=c_key.size)
-            bins_here = np.unique(c_bin)
+            bins_here = distinct(c_bin)
             in_bins = np.isin(act_bin, bins_here)
             per_bin = np.bincount(
                 np.searchsorted(bins_here, act_bin[in_bins]), minlength=bins_here.size
@@ -2093,7 +2094,7 @@ class GroupDetector(BaseEstimator):
         window = np.concatenate(bin_parts).astype(np.int64)
         row = np.concatenate(row_parts).astype(np.int64)
         # First-grid windows the block covers (a second-grid window b spans b - 1 and b).
-        block_windows = np.unique(np.concatenate([window, (window - grid)[grid == 1]]))
+        block_windows = distinct(np.concatenate([window, (window - grid)[grid == 1]]))
         acts = parts[7]
         audience = np.intersect1d(row, acts[0])
         own_total = (audience, acts_outside(self._events, audience, t0, window_ns, block_windows))
@@ -2182,7 +2183,7 @@ class GroupDetector(BaseEstimator):
                     found = sorted_keys[at] == key
                     held |= found & (weight[order[at]] > 0)
                 met = met[held]
-            return int(np.unique(met // objects.size).size)
+            return int(distinct(met // objects.size).size)
 
         def judge(keep, hits, units, extra_tests):
             entities, rounded, tail = activity_laws(
@@ -2207,7 +2208,7 @@ class GroupDetector(BaseEstimator):
             del rounded
             log10_p = -log10_excess_sf_laws(excess, values, counts)
             expected = float(tail.sum()) if tail.shape[1] > 0 else 0.0
-            k = np.unique(obj[keep]).size
+            k = distinct(obj[keep]).size
             tests = _log10_binom(n_cols, k) + k * np.log10(2.0) + extra_tests
             if _WINDOW_CHOICE:
                 # The block's windows, chosen among those where its members meet on its
@@ -2225,7 +2226,7 @@ class GroupDetector(BaseEstimator):
                 # charged only a block of under a third of the hours let the bots of
                 # tests/python/test_graph_heavy_entities_s45.py back in.)
                 taken = block_windows.size
-                n_met = windows_met(np.unique(obj[keep]))
+                n_met = windows_met(distinct(obj[keep]))
                 tests += _log10_binom(max(n_met, taken), taken)
             return {
                 "expected_edges": float(rows.size) + expected,
@@ -2321,7 +2322,7 @@ class GroupDetector(BaseEstimator):
         ev = self._events
         t0, n_bins, window_ns, half = self._bins
         obj = int(units[cols[0]])
-        block_places = np.unique(places[cols])
+        block_places = distinct(places[cols])
         grid = block_places & 1
         bins = (block_places + grid) // 2
         g_share = min(1.0, float(self._bin_share[grid, bins].sum()))
@@ -2378,7 +2379,7 @@ class GroupDetector(BaseEstimator):
         self._meetings = {}
         for cand in candidates:
             rows = cand["rows"]
-            n_objects = int(np.unique(cand["objects"]).size)
+            n_objects = int(distinct(cand["objects"]).size)
             member_events = self._member_events(ev, cand)
             start = end = pd.NaT
             if member_events is not None and ev.times is not None and len(member_events):
@@ -2602,7 +2603,7 @@ class GroupDetector(BaseEstimator):
         the same ids read as text (the shell's). By code they were sorted as the labels
         sort, and the one call and the shell named other tracks of one group (TR s58
         L7)."""
-        codes = np.unique(cand["objects"])
+        codes = distinct(cand["objects"])
         labels = ev.object_labels[codes].tolist()
         acts = np.zeros(codes.size, dtype=np.int64)
         if member_events is not None and len(member_events):
@@ -2725,7 +2726,7 @@ class GroupDetector(BaseEstimator):
         pos, index = self._positions(ids)
         gids = np.where(pos >= 0, self.group_labels_[pos], -1)
         texts = {}
-        for gid in np.unique(gids[gids >= 0]):
+        for gid in distinct(gids[gids >= 0]):
             texts[int(gid)] = self._sentence(int(gid))
         out = [texts.get(int(g), "") for g in gids]
         return pd.Series(out, index=index, name="group_reason", dtype=object)
@@ -2739,7 +2740,7 @@ class GroupDetector(BaseEstimator):
         other = labels[(labels >= 0) & (labels != gid)]
         if other.size == 0:
             return ""
-        groups = np.unique(other).tolist()
+        groups = distinct(other).tolist()
         return (
             f"; {other.size} of them listed under group{'s' if len(groups) > 1 else ''} "
             f"{_and_list(groups)}, {'their' if other.size > 1 else 'its'} strongest"
@@ -2835,7 +2836,7 @@ class GroupDetector(BaseEstimator):
         days = times.normalize().nunique()
         if days < 2:
             return ""
-        minutes = np.unique(times.hour.to_numpy() * 60 + times.minute.to_numpy())
+        minutes = distinct(times.hour.to_numpy() * 60 + times.minute.to_numpy())
         # the widest gap between consecutive minutes of the day (around the clock) is
         # where the span is not
         gaps = np.diff(np.append(minutes, minutes[0] + 24 * 60))

@@ -9,6 +9,7 @@ import numpy as np
 from scipy.special import betainc, gammainc, gammaln, logsumexp
 
 from .. import _core
+from ..utils._unique import distinct
 
 __all__ = [
     "block_significance",
@@ -720,7 +721,7 @@ def log10_excess_sf_laws(excess: int, sf, counts=None) -> float:
         ex = np.concatenate([[0.0], np.arange(big_k, dtype=np.float64)])  # (h - 1)^+
         last = big_k - np.argmax(pmf_heavy[:, ::-1] > 0, axis=1)  # (each has mass at h >= 2)
         out = np.zeros(thetas.size)
-        for top in np.unique(last):
+        for top in distinct(last):
             pick = last == top
             factors = np.exp((ex[: top + 1, None] - ex[top]) * thetas[None, :])
             moment = pmf_heavy[pick, : top + 1] @ factors
@@ -924,7 +925,7 @@ def activity_laws(
     mask[cell_of, obj] = True
     sets, set_of_cell = np.unique(mask, axis=0, return_inverse=True)
     t_set = set_of_cell.ravel()[np.searchsorted(cells, gw)]
-    entities = np.unique(t_row)
+    entities = distinct(t_row)
     width = int(sets.sum(axis=1).max())
     laws = np.zeros((start.size, width + 1))
     others = (a_row[outside], a_win[outside], a_obj[outside])
@@ -948,7 +949,7 @@ def activity_laws(
             n_pop, ge_pop = _covisit_sf(*others, chosen, size)
             visit = ge_pop / (n_pop + 1.0) if n_pop else np.zeros(size + 1)
             visit = np.broadcast_to(visit, (here.size, size + 1)).copy()
-            asked = np.unique(t_row[here])
+            asked = distinct(t_row[here])
             n_own, ge_own = _covisit_sf(*own_acts, chosen, size, asked)
             own = ge_own / (n_own[:, None] + 1.0)
             visit = np.maximum(visit, own[np.searchsorted(asked, t_row[here])])

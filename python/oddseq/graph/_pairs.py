@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..utils._unique import distinct
+
 __all__ = ["pair_objects"]
 
 
@@ -34,14 +36,14 @@ def pair_objects(ev, bins, rows, cols, units, places, col_degree):
     object column, the objects as before. The second value: where the pairs are one,
     the columns of the block's object of the fewest acts (the item, not its category),
     for the null model of coming back to one object; else ``cols``."""
-    objects = np.unique(units[cols])
+    objects = distinct(units[cols])
     if ev.n_keys == 1 or objects.size < 2:
         return objects.size, cols
     from ._detector import _ranges
 
     t0, n_bins, window_ns, half = bins
     grid = places[cols] & 1
-    col_keys = np.unique(
+    col_keys = distinct(
         (units[cols].astype(np.int64) * n_bins + (places[cols] + grid) // 2) * 2 + grid
     )
     positions = _ranges(ev.offsets, np.asarray(rows, dtype=np.int64), ev.n_keys)

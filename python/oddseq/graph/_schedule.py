@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..utils._unique import distinct
 from ._graph import object_acts
 from ._null import _log10_binom
 
@@ -52,7 +53,7 @@ def _habits(ev, rows: np.ndarray, t0: int, window_ns: int):
     owner = np.repeat(np.arange(rows.size, dtype=np.int64), length)
     window = (ev.times[event] - t0) // window_ns
     n_win = np.int64(int(window.max()) + 2 if window.size else 1)
-    pair = np.unique(owner * n_win + window)
+    pair = distinct(owner * n_win + window)
     hour, day = _slots(t0 + (pair % n_win) * window_ns)
     owner = pair // n_win
     by_hour = np.bincount(owner * 24 + hour, minlength=rows.size * 24).reshape(rows.size, 24)
@@ -125,7 +126,7 @@ def schedule_stats(ev, bins, rows, objects, block_slots) -> dict:
         return {"expected_edges": 0.0, "log10_p": 0.0}
     n_win = np.int64(2 * n_bins + 2)
     a_key = a_row * n_win + a_win
-    visit = np.unique(a_key)
+    visit = distinct(a_key)
     v_row, v_win = visit // n_win, visit % n_win
     inside = np.isin(v_win, block_slots)
     audience, v_of = np.unique(v_row, return_inverse=True)
@@ -162,7 +163,7 @@ def schedule_stats(ev, bins, rows, objects, block_slots) -> dict:
     n_objects = int(np.asarray(objects).size)
     if n_objects >= 2:
         for o in range(n_objects):
-            own = np.unique(a_key[a_obj == o])
+            own = distinct(a_key[a_obj == o])
             at = np.searchsorted(audience, own // n_win)
             there = np.isin(own % n_win, block_slots)
             n_o = np.bincount(at, minlength=audience.size)
@@ -186,8 +187,8 @@ def schedule_check(ev, bins, rows, cols, units, places, stats: dict, threshold: 
     place = np.asarray(places[cols], dtype=np.int64)
     # Half windows the block covers: the first grid's window b (place 2b) spans 2b and
     # 2b + 1, the second grid's (place 2b - 1) 2b - 1 and 2b.
-    slots = np.unique(np.concatenate([place, place + 1]))
-    objects = np.unique(np.asarray(units[cols], dtype=np.int64))
+    slots = distinct(np.concatenate([place, place + 1]))
+    objects = distinct(np.asarray(units[cols], dtype=np.int64))
     timing = schedule_stats(ev, bins, rows, objects, slots[slots >= 0])
     if timing["log10_p"] >= threshold:
         return stats

@@ -48,6 +48,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..utils._unique import distinct
+
 __all__ = [
     "SessionStarts",
     "log10_coincidence_sf",
@@ -101,7 +103,7 @@ class SessionStarts:
         self.hour, self.weekday = [], []
         for g in (0, 1):
             window = (times - t0 + g * half) // window_ns
-            key = np.unique(row * width + window)
+            key = distinct(row * width + window)
             k_row, k_win = key // width, key % width
             start = np.ones(key.size, dtype=bool)
             start[1:] = (k_row[1:] != k_row[:-1]) | (k_win[1:] != k_win[:-1] + 1)
@@ -502,8 +504,8 @@ def _block_windows(starts: SessionStarts, cols, places) -> np.ndarray:
     """First-grid windows of a lockstep block's columns and the window either side."""
     grid = np.asarray(places[cols] & 1, dtype=np.int64)
     first = (np.asarray(places[cols], dtype=np.int64) + grid) // 2
-    block = np.unique(np.concatenate([first, (first - 1)[grid == 1]]))
-    near = np.unique((block[:, None] + np.arange(-1, 2)).ravel())
+    block = distinct(np.concatenate([first, (first - 1)[grid == 1]]))
+    near = distinct((block[:, None] + np.arange(-1, 2)).ravel())
     return near[(near >= 0) & (near < starts.n_bins)]
 
 

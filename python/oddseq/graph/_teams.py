@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..utils._unique import distinct
+
 # A block's objects are team content when the median member is no part of at least this
 # many meetings on the median object (a pattern, not a coincidence: the rule of three
 # windows of the group stage's returns).
@@ -102,7 +104,7 @@ def _intervals(det, places):
     places = np.asarray(places, dtype=np.int64)
     grid = places & 1
     b = (places + grid) // 2
-    start = np.unique(t0 + b * window - grid * half)
+    start = distinct(t0 + b * window - grid * half)
     end = start + window
     # merge overlapping
     new = np.r_[True, start[1:] > end[:-1]]
@@ -121,7 +123,7 @@ def other_meetings(det, graph, rows, cols, units, places) -> float:
     where = np.full(graph.n_rows, -1, dtype=np.int64)
     where[rows] = np.arange(rows.size)
     counts = []
-    for obj in np.unique(units[cols]):
+    for obj in distinct(units[cols]):
         lo, hi = np.searchsorted(sorted_units, [obj, obj + 1])
         mine = order[lo:hi]
         mine = mine[(places[mine] & 1) == 0]  # the first grid's windows: one each

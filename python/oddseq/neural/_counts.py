@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..utils._rows import distinct_rows
+from ..utils._unique import distinct
 from ._tokens import END as _END
 from ._tokens import START as _START
 
@@ -61,7 +62,7 @@ class CountTable:
 
     def __init__(self, counts: np.ndarray, n_threads: int = 1):
         # In the order of their first rows (distinct_rows: a hash of each row, not
-        # np.unique(axis=0)'s sort of rows as records; on neural.py speed's 100,000
+        # distinct(axis=0)'s sort of rows as records; on neural.py speed's 100,000
         # sequences the table took 1.9-2.1 CPU s with it, 1.05-1.12 without).
         vectors, inverse = distinct_rows(counts)
         self.vectors = vectors
@@ -115,7 +116,7 @@ class CountTable:
         """L1 distance from each of the fit sequences ``rows`` to the nearest count
         vector of the part ``part_rows`` (0 where the part has its counts)."""
         held = self._multiplicity(part_rows) > 0
-        queries = np.unique(self.inverse[rows])
+        queries = distinct(self.inverse[rows])
         distance = np.zeros(self.vectors.shape[0])
         outside = queries[~held[queries]]
         if outside.size:
@@ -156,7 +157,7 @@ def outside_other_groups(counts, owner, pairs, n_pairs: int, group, n_groups: in
     # Groups holding each step pair (any number of groups): a judged row's step that
     # only its own group holds is one the other groups never took.
     pairs = np.asarray(pairs, dtype=np.int64)
-    held = np.unique(pairs * np.int64(n_groups) + group[owner].astype(np.int64))
+    held = distinct(pairs * np.int64(n_groups) + group[owner].astype(np.int64))
     holders = np.bincount(held // n_groups, minlength=n_pairs)
     judged = np.asarray(list(judged), dtype=np.int64)
     for j in judged:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..utils._time import parse_times
+from ..utils._unique import distinct
 
 __all__ = ["main_time_window", "quality_report"]
 
@@ -341,7 +342,7 @@ def warn_about_the_log(
         outside = (times < window[0]) | (times > window[1])
         if outside.any():
             at = np.flatnonzero(outside)
-            owners = np.unique(np.searchsorted(seqs.offsets, at, "right")) - 1  # entities
+            owners = distinct(np.searchsorted(seqs.offsets, at, "right")) - 1  # entities
             inside = times[~outside]
             strays = times[outside]
             warn_strays(
@@ -532,7 +533,7 @@ def item_pairs(seqs) -> np.ndarray | None:
         return None
     events = np.asarray(seqs.events)[has]
     width = int(items.max()) + 1 if has.any() else 1
-    pairs = np.unique(events.astype(np.int64) * width + items[has])
+    pairs = distinct(events.astype(np.int64) * width + items[has])
     out = np.empty((pairs.size, 2), dtype=object)
     out[:, 0] = np.asarray(seqs.event_labels, dtype=object)[pairs // width]
     out[:, 1] = np.asarray(seqs.item_labels, dtype=object)[pairs % width]
@@ -656,7 +657,7 @@ def _gaps_by_type(seqs, missing: np.ndarray, owned=None) -> tuple[int, int, list
     at = np.flatnonzero(missing & kept & gaps[np.maximum(events, 0)])
     if at.size < SCATTERED_MISSING_MIN:
         return None
-    owners = np.unique(np.searchsorted(seqs.offsets, at, "right") - 1)
+    owners = distinct(np.searchsorted(seqs.offsets, at, "right") - 1)
     if owners.size < SCATTERED_MISSING_MIN:
         return None
     said = np.bincount(events[at], minlength=n_types)  # (the gaps' own types)

@@ -51,6 +51,7 @@ from ..utils._time import (
     serial_judged,
     times_to_ns,
 )
+from ..utils._unique import distinct
 from ._checks import (
     InputChecks,
     PreviousEvents,
@@ -1594,7 +1595,7 @@ class StreamScorer:
         lines, keys, labels = found
         alert_keys, alert_lines = run.key, run.line
         rank = np.zeros(len(alert_keys), dtype=np.int64)
-        if len(np.unique(alert_keys)) < len(alert_keys):
+        if len(distinct(alert_keys)) < len(alert_keys):
             rank = pd.Series(alert_keys).groupby(alert_keys, sort=False).cumcount().to_numpy()
         kept = np.zeros(len(lines), dtype=bool)
         reasons = np.asarray(reasons, dtype=object).copy()

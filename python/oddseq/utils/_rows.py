@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..utils._unique import distinct
+
 
 def _row_hash(points: np.ndarray) -> np.ndarray:
     """A 64-bit hash of each row of a float matrix (any float dtype or layout), by its
@@ -143,7 +145,7 @@ def _still_groups(matrix: np.ndarray, known) -> bool:
         rows.dtype == matrix.dtype
         and group.shape == (matrix.shape[0],)
         and rows.shape[1:] == matrix.shape[1:]
-        and np.unique(_row_hash(rows)).size == rows.shape[0]
+        and distinct(_row_hash(rows)).size == rows.shape[0]
         and np.array_equal(rows[group], matrix)
     )
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataWarning
+from ..utils._unique import distinct
 from ._stacklevel import user_stacklevel
 
 __all__ = [
@@ -360,7 +361,7 @@ def _digit_facts(values: np.ndarray, low: float, high: float):
     head = values[:1000]
     forms = tuple(f for f, (_, fits, _) in _DIGIT_FORMS.items() if fits(head).all())
     forms = tuple(f for f in forms if _DIGIT_FORMS[f][1](values).all())
-    return (forms, np.unique(values)) if forms else None
+    return (forms, distinct(values)) if forms else None
 
 
 def _merge_digit_facts(facts: list):
@@ -369,7 +370,7 @@ def _merge_digit_facts(facts: list):
     if not facts or any(f is None for f in facts):
         return None
     forms = tuple(f for f in facts[0][0] if all(f in other[0] for other in facts))
-    return (forms, np.unique(np.concatenate([f[1] for f in facts]))) if forms else None
+    return (forms, distinct(np.concatenate([f[1] for f in facts]))) if forms else None
 
 
 def _digit_forms_found(facts) -> list:
