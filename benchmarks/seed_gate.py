@@ -24,6 +24,10 @@ Cells are ``source:seed:n``:
   make_marketplace with item= and value=; ``null-ecom``, ``null-market``: nothing planted;
 - ``hdfs``: hdfs_xu's unsupervised draw at that seed (every normal block and 3%
   anomalous ones; ``n`` is ignored; needs ../shared/data).
+- ``food``, ``food0``: a food-delivery app's log of a blind trial's generator
+  (``benchmarks/trials/food_delivery.py``, about 3% planted; ``food0`` nothing planted):
+  the plain call and ``/iv``, with item="restaurant_id", value="amount" and the
+  funnel its events name.
 
 ``--tree DIR``: judge the revision checked out in DIR (``git worktree add DIR REV``)
 instead of this one: its ``python/`` is imported, with this build's ``_core`` where DIR
@@ -231,6 +235,8 @@ def _calls(oddseq, src: str, seed: int, n: int):
                     return pipe.table_.reindex(seqs.ids), pipe, labels
 
                 return [("unsup", one)]
+    if src in ("food", "food0"):
+        return _food_calls(oddseq, seed, n, clean=src == "food0")
     import heldout_verdicts as H
 
     clean = src.endswith("0")
@@ -247,6 +253,28 @@ def _calls(oddseq, src: str, seed: int, n: int):
                 y = np.zeros(len(table))
             else:
                 y = labels.set_index(source.entity).loc[table.index, "is_anomaly"].to_numpy()
+            return table, pipe, y
+
+        calls.append((call, one))
+    return calls
+
+
+def _food_calls(oddseq, seed: int, n: int, clean: bool):
+    """The food-delivery trial's cell: the plain call and with item, value and funnel."""
+    sys.path.insert(0, str(HERE / "trials"))
+    import food_delivery
+
+    events, labels, _ = food_delivery.make(seed, n, clean=clean)
+    roles = dict(entity="user_id", event="event", time="timestamp")
+    rich = dict(item="restaurant_id", value="amount", funnel=food_delivery.FUNNEL)
+    calls = []
+    for call, kw in (("plain", {}), ("iv", rich)):
+
+        def one(rs, kw=kw):
+            table, pipe = oddseq.detect_anomalies(
+                events, **roles, **kw, random_state=rs, return_pipeline=True
+            )
+            y = labels.set_index("user_id").loc[table.index, "label"].to_numpy()
             return table, pipe, y
 
         calls.append((call, one))
