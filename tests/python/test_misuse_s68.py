@@ -70,3 +70,22 @@ def test_the_default_on_a_few_entities_says_nothing():
         warnings.filterwarnings("error", message="n_clusters", category=DataWarning)
         warnings.filterwarnings("ignore", category=UserWarning)
         oddseq.detect_anomalies(_log(n_users=5), **ROLES)
+
+
+@pytest.mark.parametrize("given, hint", [(5, "contamination=0.05"), (12.5, "contamination=0.125")])
+def test_a_percent_given_as_the_share_is_read_back(given, hint):
+    # (TR s69 L3: "must be in (0, 0.5]" alone where 5 meant 5%)
+    with pytest.raises(ValueError, match=rf"got {given}; for {given:g}% pass {hint}"):
+        oddseq.detect_anomalies(_log(), **ROLES, contamination=given)
+
+
+@pytest.mark.parametrize("given", [0.7, 80])
+def test_a_share_that_is_no_percent_gets_no_guess(given):
+    with pytest.raises(ValueError, match=r"must be in \(0, 0.5\]") as caught:
+        oddseq.detect_anomalies(_log(), **ROLES, contamination=given)
+    assert "pass contamination=" not in str(caught.value)
+
+
+def test_a_numpy_matrix_is_told_how_to_name_its_columns():
+    with pytest.raises(TypeError, match=r"numpy ndarray of shape \(10, 3\); name its columns: "):
+        oddseq.detect_anomalies(np.zeros((10, 3)), **ROLES)

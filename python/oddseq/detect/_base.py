@@ -40,9 +40,15 @@ def check_contamination(contamination, *, allow_auto: bool = True):
             f"contamination must be a number in (0, 0.5] or 'auto', got {contamination!r}"
         )
     if not 0 < contamination <= 0.5:
+        # (a percent for a share: 5 for 5%, TR s69 L3)
+        percent = (
+            f"; for {contamination:g}% pass contamination={contamination / 100:g}"
+            if 1 <= contamination <= 50
+            else ""
+        )
         raise ValueError(
             f"contamination must be in (0, 0.5] (the expected share of anomalies), "
-            f"got {contamination}"
+            f"got {contamination}{percent}"
         )
     return float(contamination)
 

@@ -638,6 +638,12 @@ def not_a_frame(df, name: str = "df") -> str:
         return f"{head}; convert it: pd.DataFrame({name})"
     if isinstance(df, pd.Series):
         return f"{head}: one column; pass the DataFrame of the event log it came from"
+    if isinstance(df, np.ndarray) and df.ndim == 2:
+        return (
+            f"{head} of shape {df.shape}; name its columns: "
+            f"pd.DataFrame({name}, columns=[...]) (the entity, event and time columns among "
+            "them)"
+        )
     return head
 
 
