@@ -79,3 +79,31 @@ def test_a_shop_whose_other_regulars_outnumber_the_block_is_not_theirs(seed):
     # of those who come back, and the shop is no ring's
     det, labels, ring = _ring_groups(_log(seed, n_regulars=30))
     assert (labels >= 0).sum() == 0
+
+
+def _regulars_log(seed):
+    """The shop's log, and 8 regulars with lives of their own (each 4-10 sessions of
+    other restaurants) who meet at SHOP on 5 Friday evenings (a bar's quiz night), beside
+    the 30 who looked at it once."""
+    log = _log(seed, n_ring=0)
+    rng = np.random.default_rng(seed + 100)
+    rows = []
+    for m in range(8):
+        for _ in range(int(rng.integers(4, 11))):
+            start = T0 + int(rng.integers(0, 14 * DAY))
+            shop = int(rng.zipf(1.4) % 700)
+            rows += [(f"quiz{m}", shop, start + 40 * k) for k in range(int(rng.integers(2, 6)))]
+        for day in (2, 9, 16, 23, 30):
+            start = T0 + day * DAY // 2 + 20 * HOUR + int(rng.integers(0, 900))
+            rows += [(f"quiz{m}", SHOP, start + 60 * k) for k in range(2)]
+    return pd.concat([log, pd.DataFrame(rows, columns=list(log.columns))], ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_regulars_with_lives_elsewhere_are_read_against_everyone(seed):
+    # (review RV s68 H1: read by the returning audience, a quiz team of 8 regulars was a
+    # group; the shop is not most of what they do)
+    det = GroupDetector().fit(_regulars_log(seed), entity="user", object="shop", time="ts")
+    names = np.asarray(det.entity_ids_).astype(str)
+    quiz = np.char.startswith(names, "quiz")
+    assert (np.asarray(det.group_labels_)[quiz] >= 0).sum() == 0
