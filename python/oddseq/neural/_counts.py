@@ -62,7 +62,7 @@ class CountTable:
 
     def __init__(self, counts: np.ndarray, n_threads: int = 1):
         # In the order of their first rows (distinct_rows: a hash of each row, not
-        # distinct(axis=0)'s sort of rows as records; on neural.py speed's 100,000
+        # np.unique(axis=0)'s sort of rows as records; on neural.py speed's 100,000
         # sequences the table took 1.9-2.1 CPU s with it, 1.05-1.12 without).
         vectors, inverse = distinct_rows(counts)
         self.vectors = vectors
